@@ -1,0 +1,64 @@
+# The PRTR Workbook. Two commands are all a fresh Debian machine with Python 3.11 needs:
+#   make book   builds the website into _build/html
+#   make test   runs the library tests, the notebooks, the dataset checks and the site checks
+# Both create .venv and install requirements.txt, the prtr package and MathJax if needed.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+JB_FLAGS := -W -n --keep-going
+STAMP := $(VENV)/.installed
+
+.PHONY: book trainer test lint lab bench clean setup
+
+setup: $(STAMP) node_modules/mathjax/package.json
+
+$(STAMP): requirements.txt pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
+	touch $(STAMP)
+
+# MathJax comes from the npm registry at set-up, like any other dependency, and the site
+# serves its own copy: no page asks a CDN for it.
+node_modules/mathjax/package.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+_build/assets/mathjax/tex-chtml.js: node_modules/mathjax/package.json
+	rm -rf _build/assets/mathjax
+	mkdir -p _build/assets
+	cp -r node_modules/mathjax/es5 _build/assets/mathjax
+
+# PRTR_STATIC_SITE tells notebooks that they run for the static site: the calculator then
+# shows its ready-made table and no widgets that nothing could drive.
+book: setup _build/assets/mathjax/tex-chtml.js
+	PRTR_STATIC_SITE=1 $(BIN)/jupyter-book build . $(JB_FLAGS)
+	@echo "The website is in _build/html; open _build/html/index.html."
+
+# The trainer's edition: the same sources with the exercise solutions shown.
+trainer: setup _build/assets/mathjax/tex-chtml.js
+	$(BIN)/python -m prtr.booktools trainer-config _config.yml _build/trainer/_config.yml
+	PRTR_STATIC_SITE=1 $(BIN)/jupyter-book build . $(JB_FLAGS) \
+		--config _build/trainer/_config.yml \
+		--path-output _build/trainer
+	@echo "The trainer's edition is in _build/trainer/_build/html."
+
+test: book
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest -n 2 --dist loadfile --nbval-lax \
+		--nbval-sanitize-with tests/nbval_sanitize.cfg
+
+lint: setup
+	$(BIN)/ruff check .
+
+lab: setup
+	$(BIN)/jupyter lab --notebook-dir=. notebooks
+
+bench: setup
+	$(BIN)/python benchmarks/run.py
+
+clean:
+	rm -rf _build .jupyter_cache

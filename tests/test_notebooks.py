@@ -1,0 +1,39 @@
+"""The notebooks as committed: no stale outputs, the pilot marked synthetic."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import nbformat
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+NOTEBOOKS = sorted(
+    path
+    for folder in ("notebooks", "exercises")
+    for path in (REPO / folder).rglob("*.ipynb")
+    if ".ipynb_checkpoints" not in path.parts
+)
+
+
+def _tool():
+    spec = importlib.util.spec_from_file_location(
+        "notebook_outputs", REPO / "tools" / "notebook_outputs.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda path: path.name)
+def test_only_pinned_answers_keep_their_outputs_in_git(path):
+    notebook = nbformat.read(path, as_version=4)
+    assert _tool().unexpected_outputs(notebook) == []
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda path: path.name)
+def test_notebooks_on_pilot_data_say_it_is_synthetic(path):
+    text = path.read_text(encoding="utf-8")
+    if "pilot" in text:
+        assert "synthetic" in text.casefold()
