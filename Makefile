@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 JB_FLAGS := -W -n --keep-going
 STAMP := $(VENV)/.installed
 
-.PHONY: book trainer test lint lab bench clean setup
+.PHONY: book trainer worksheets test lint lab bench clean setup
 
 setup: $(STAMP) node_modules/mathjax/package.json
 
@@ -45,6 +45,11 @@ trainer: setup _build/assets/mathjax/tex-chtml.js
 		--config _build/trainer/_config.yml \
 		--path-output _build/trainer
 	@echo "The trainer's edition is in _build/trainer/_build/html."
+
+# Learners' copies of the exercise notebooks, for JupyterLab: the solutions taken out.
+worksheets: setup
+	$(BIN)/python -m prtr.booktools worksheets _build/worksheets exercises/*.ipynb
+	@echo "Learners' worksheets are in _build/worksheets."
 
 test: book
 	$(BIN)/ruff check .

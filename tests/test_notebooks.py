@@ -37,3 +37,17 @@ def test_notebooks_on_pilot_data_say_it_is_synthetic(path):
     text = path.read_text(encoding="utf-8")
     if "pilot" in text:
         assert "synthetic" in text.casefold()
+
+
+def test_the_learners_worksheet_has_the_questions_but_no_solutions(tmp_path):
+    from prtr.booktools import learner_worksheet
+
+    source = REPO / "exercises" / "hfo-power-plant.ipynb"
+    removed = learner_worksheet(source, tmp_path / source.name)
+    worksheet = nbformat.read(tmp_path / source.name, as_version=4)
+    text = "\n".join(cell.source for cell in worksheet.cells)
+    assert removed >= 8
+    assert "{exercise}" in text
+    assert "{solution}" not in text
+    assert "fuel_mass = (fuel_volume" not in text
+    assert all(not cell.get("outputs") for cell in worksheet.cells)
