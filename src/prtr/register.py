@@ -305,6 +305,11 @@ def describe(engine: Engine) -> str:
 def _enable_sqlite_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys = ON")
+    # Write-ahead logging with NORMAL sync: a committed import survives a crash of the
+    # program; only a power cut may lose the last commits, never corrupt the file. It
+    # makes each commit several times cheaper than the default rollback journal.
+    cursor.execute("PRAGMA journal_mode = WAL")
+    cursor.execute("PRAGMA synchronous = NORMAL")
     cursor.close()
 
 

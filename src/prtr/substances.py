@@ -96,7 +96,7 @@ def find(query: str) -> Substance:
     Raises:
         UnknownSubstanceError: if nothing matches; the message suggests near names.
     """
-    found = _index().get(_key(str(query)))
+    found = all_substances().get(query) or _index().get(_key(str(query)))
     if found is not None:
         return found
     near = [

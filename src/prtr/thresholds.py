@@ -129,6 +129,14 @@ def _all_thresholds() -> tuple[Threshold, ...]:
     )
 
 
+@functools.cache
+def _by_substance() -> dict[str, tuple[Threshold, ...]]:
+    index: dict[str, list[Threshold]] = {}
+    for threshold in _all_thresholds():
+        index.setdefault(threshold.substance_id, []).append(threshold)
+    return {key: tuple(value) for key, value in index.items()}
+
+
 def thresholds_for(substance: str, scheme: str | None = None) -> list[Threshold]:
     """Return the thresholds that apply to a substance, of one scheme or of all.
 
@@ -143,8 +151,8 @@ def thresholds_for(substance: str, scheme: str | None = None) -> list[Threshold]
         )
     return [
         item
-        for item in _all_thresholds()
-        if item.substance_id == substance_id and scheme in (None, item.scheme)
+        for item in _by_substance().get(substance_id, ())
+        if scheme in (None, item.scheme)
     ]
 
 
@@ -188,18 +196,30 @@ def must_report_all(substance: str, amounts: Mapping[str, Any]) -> dict[str, Dec
 
 
 def _in_threshold_unit(amount: Any, threshold: Threshold) -> float:
+    if isinstance(amount, pint.Quantity):
+        magnitude, unit = float(amount.magnitude), f"{amount.units}"
+    else:
+        magnitude, unit = float(amount[0]), str(amount[1])
+    return magnitude * _factor_to(
+        unit, threshold.unit, threshold.scheme, threshold.amount_key
+    )
+
+
+@functools.cache
+def _factor_to(unit: str, threshold_unit: str, scheme: str, amount_key: str) -> float:
+    """The factor from an amount's unit to a threshold's; amounts are yearly."""
     from prtr.units import UnitError
 
-    value = amount if isinstance(amount, pint.Quantity) else quantity(*amount)
-    target = parse_unit(threshold.unit)
+    one = quantity(1.0, unit)
+    target = parse_unit(threshold_unit)
     year = registry().year
-    for candidate in (value, value / year, value * year):
+    for candidate in (one, one / year, one * year):
         try:
             return float(candidate.to(target).magnitude)
         except pint.errors.DimensionalityError:
             continue
     raise UnitError(
-        f"An amount in {value.units} cannot be compared with the {threshold.scheme} "
-        f"threshold in {threshold.unit} for {threshold.amount_key.replace('_', ' ')}. "
-        f"Give it in {threshold.unit}."
+        f"An amount in {unit} cannot be compared with the {scheme} threshold in "
+        f"{threshold_unit} for {amount_key.replace('_', ' ')}. Give it in "
+        f"{threshold_unit}."
     )
