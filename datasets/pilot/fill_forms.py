@@ -1,18 +1,21 @@
 """Fill the SYNTHETIC pilot's reporting forms, one per facility and reporting year.
 
 Every form is a blank form made by the library's form writer (the same as
-``prtr form``), filled from ``pilot/facilities.csv`` and ``pilot/activities.csv``:
-the facility sheet from the facility's row, the activities sheet from its activity
-rows, and the releases sheet with what ``prtr.estimation.estimate_with_factors`` gives
-for the activities that name an emission factor. A factor named in ``activities.csv``
-brings the other factors of the same sector, process, technology and activity unit
-with it (the SO2 factor of heavy fuel oil brings its NOx and CO factors), as the note
-in ``make_pilot.py`` says. Every form says on its instructions sheet, and in its
-facility name, that the data are synthetic.
+``prtr form``), filled from ``pilot/facilities.csv``, ``pilot/activities.csv`` and
+``pilot/releases.csv``: the facility sheet from the facility's row, the activities
+sheet from its activity rows, and the releases and transfers sheets with
 
-Facilities whose sector has no factor in ``emission_factors.csv`` yet get a form with
-their activities and no release rows.
-TODO: fill their releases once factors for their sectors are in emission_factors.csv.
+- what ``prtr.estimation.estimate_with_factors`` gives for the activities that name an
+  emission factor (method E). A factor named in ``activities.csv`` brings the other
+  factors of the same sector, process, technology and activity unit with it (the SO2
+  factor of heavy fuel oil brings its NOx and CO factors), as the note in
+  ``make_pilot.py`` says;
+- the facility's own rows of ``releases.csv`` (method M or C, with their
+  confidentiality claims): invented measurements and mass balances of the facilities
+  that no factor of ``emission_factors.csv`` covers.
+
+Every form says on its instructions sheet, and in its facility name, that the data are
+synthetic.
 
 The mistakes first-time reporters make, on purpose, for the training exercise (each
 one on the 2025 form of one facility, see :data:`MISTAKES`):
@@ -26,7 +29,8 @@ one on the 2025 form of one facility, see :data:`MISTAKES`):
 - KH-00006: the province typed by hand as "Kandal province" instead of chosen from
   the list (critical).
 
-Run: ``python datasets/pilot/fill_forms.py _build/pilot/forms`` (the folder is made).
+Run: ``python datasets/pilot/fill_forms.py _build/pilot/forms`` (the folder is made);
+add ``--facility KH-00015`` (as often as needed) to fill only some facilities' forms.
 """
 
 from __future__ import annotations
@@ -35,10 +39,12 @@ import argparse
 import logging
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
 from prtr.datapackage import load_table
+from prtr.errors import PrtrError
 from prtr.estimation import emission_factors, estimate_with_factors
 from prtr.form import fill_form, write_form
 
@@ -99,6 +105,48 @@ def estimated_releases(activities: pd.DataFrame) -> list[dict]:
     ]
 
 
+def _claim(row: Any) -> dict:
+    """The claim columns of a form row, as a facility fills them."""
+    claimed_value = bool(row.confidential_value)
+    claimed_identity = bool(row.confidential_identity)
+    return {
+        "confidential_value": "yes" if claimed_value else None,
+        "confidential_identity": "yes" if claimed_identity else None,
+        "confidentiality_ground": row.confidentiality_ground or None,
+    }
+
+
+def reported_rows(reported: pd.DataFrame) -> tuple[list[dict], list[dict]]:
+    """Release and transfer rows for the form, from one facility-year's rows of
+    ``releases.csv``."""
+    releases = [
+        {
+            "substance": row.substance_id,
+            "medium": row.medium,
+            "quantity": float(row.quantity),
+            "unit": row.unit,
+            "method": row.method,
+            "method_description": row.method_description,
+            **_claim(row),
+        }
+        for row in reported[reported["kind"] == "release"].itertuples(index=False)
+    ]
+    transfers = [
+        {
+            "substance": row.substance_id,
+            "waste_description": row.waste_description,
+            "quantity": float(row.quantity),
+            "unit": row.unit,
+            "destination": row.destination,
+            "treatment_code": row.treatment_code,
+            "method": row.method,
+            **_claim(row),
+        }
+        for row in reported[reported["kind"] == "transfer"].itertuples(index=False)
+    ]
+    return releases, transfers
+
+
 def _formula(form: dict) -> None:
     release = form["releases"][0]
     release["quantity"] = f"={release['quantity']}*1"
@@ -134,11 +182,32 @@ MISTAKES: dict[tuple[str, int], Callable[[dict], None]] = {
 }
 
 
-def fill_all(folder: Path) -> list[Path]:
-    """Write every pilot facility's form for every reporting year into ``folder``."""
-    folder.mkdir(parents=True, exist_ok=True)
+def fill_all(folder: Path, facility_ids: list[str] | None = None) -> list[Path]:
+    """Write pilot facilities' forms for every reporting year into ``folder``.
+
+    Args:
+        folder: where to write the forms; it is made if missing.
+        facility_ids: the facilities to fill; None for every pilot facility.
+
+    Returns:
+        The forms written.
+
+    Raises:
+        PrtrError: if a facility of ``facility_ids`` is not a pilot facility.
+    """
     facilities = load_table("pilot_facilities")
     activities = load_table("pilot_activities")
+    releases_table = load_table("pilot_releases")
+    if facility_ids is not None:
+        unknown = sorted(set(facility_ids) - set(facilities["facility_id"]))
+        if unknown:
+            raise PrtrError(
+                f"--facility {', '.join(unknown)}: not a pilot facility; choose from "
+                f"{facilities['facility_id'].iloc[0]} to "
+                f"{facilities['facility_id'].iloc[-1]}."
+            )
+        facilities = facilities[facilities["facility_id"].isin(facility_ids)]
+    folder.mkdir(parents=True, exist_ok=True)
     years = sorted(int(year) for year in activities["reporting_year"].unique())
     blanks = {
         year: write_form(
@@ -154,6 +223,12 @@ def fill_all(folder: Path) -> list[Path]:
                 (activities["facility_id"] == facility.facility_id)
                 & (activities["reporting_year"] == year)
             ]
+            reported_releases, reported_transfers = reported_rows(
+                releases_table[
+                    (releases_table["facility_id"] == facility.facility_id)
+                    & (releases_table["reporting_year"] == year)
+                ]
+            )
             form = {
                 "facility": {
                     "facility_id": facility.facility_id,
@@ -174,7 +249,8 @@ def fill_all(folder: Path) -> list[Path]:
                     }
                     for row in mine.itertuples(index=False)
                 ],
-                "releases": estimated_releases(mine),
+                "releases": estimated_releases(mine) + reported_releases,
+                "transfers": reported_transfers,
             }
             mistake = MISTAKES.get((facility.facility_id, year))
             if mistake is not None:
@@ -190,10 +266,21 @@ def fill_all(folder: Path) -> list[Path]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("folder", type=Path, help="where to write the forms")
+    parser.add_argument(
+        "--facility",
+        action="append",
+        metavar="ID",
+        help="fill only this facility's forms, e.g. KH-00015 (may be repeated)",
+    )
     arguments = parser.parse_args()
-    written = fill_all(arguments.folder)
+    try:
+        written = fill_all(arguments.folder, arguments.facility)
+    except PrtrError as error:
+        parser.exit(2, f"fill_forms.py: {error}\n")
     print(f"Wrote {len(written)} synthetic pilot forms into {arguments.folder}.")
-    print(f"With deliberate mistakes: {', '.join(f'{f}_{y}' for f, y in MISTAKES)}.")
+    filled = {path.stem for path in written}
+    broken = [f"{f}_{y}" for f, y in MISTAKES if f"{f}_{y}" in filled]
+    print(f"With deliberate mistakes: {', '.join(broken) or 'none'}.")
 
 
 if __name__ == "__main__":

@@ -1,13 +1,19 @@
-"""Write the SYNTHETIC pilot: pilot/facilities.csv and pilot/activities.csv.
+"""Write the SYNTHETIC pilot: pilot/facilities.csv, activities.csv and releases.csv.
 
 Every facility, name, coordinate and quantity written by this script is invented.
 No row describes a real facility. The data exist so that trainees can practise a
 reporting round (two reporting years, so that a year-on-year check has something
 to compare) without handling anyone's confidential figures.
 
-Run from anywhere: ``python datasets/pilot/make_pilot.py``. The random generator has a
-fixed seed and the script uses the standard library only, so every run writes the
-same two files, byte for byte.
+``releases.csv`` holds what each invented facility says its own measurement (method M)
+or mass balance (method C) gave, for the facilities whose releases cannot be estimated
+with the factors of ``emission_factors.csv``. Its quantities are drawn from ranges
+chosen by hand to look plausible for small facilities; they are not emission factor
+estimates and come from no document.
+
+Run from anywhere: ``python datasets/pilot/make_pilot.py``. The random generators have
+fixed seeds and the script uses the standard library only, so every run writes the
+same three files, byte for byte.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ from __future__ import annotations
 import csv
 import random
 from pathlib import Path
+from typing import NamedTuple
 
 SEED = 20240601
 REPORTING_YEARS = (2024, 2025)
@@ -142,6 +149,245 @@ YEAR_ON_YEAR_JUMPS = {2: 2.6, 16: 0.3, 29: 3.0}
 
 SME_EMPLOYEE_LIMIT = 100
 
+# The releases table has a seed of its own, so that changing it moves no facility and
+# no activity of the two other files. Of the seeds tried, this is the first with which
+# no claimed quantity equals another row's quantity, so that a search of the public
+# export for a claimed number finds nothing by coincidence (tests/test_pilot.py).
+RELEASES_SEED = 20250604
+
+
+class Reported(NamedTuple):
+    """A release or transfer that the facilities of one sector report themselves.
+
+    ``low`` and ``high`` bound the invented 2024 quantity, in ``unit``; with ``share``
+    they bound a share of the facility's 2024 ``driver`` activity instead (a mass
+    balance of a substance bought, such as the mercury of a gold mine). The 2025
+    quantity follows the ``driver`` activity from 2024 to 2025, with a small drift,
+    so the jumps of YEAR_ON_YEAR_JUMPS carry over. A transfer has a ``destination``
+    and a ``treatment_code`` (D disposal or R recovery, with the Basel Convention
+    number) and no medium.
+    """
+
+    substance_id: str
+    medium: str
+    low: float
+    high: float
+    driver: str
+    method: str
+    method_description: str
+    unit: str = "kg"
+    share: bool = False
+    waste_description: str = ""
+    destination: str = ""
+    treatment_code: str = ""
+
+    @property
+    def kind(self) -> str:
+        return "transfer" if self.destination else "release"
+
+
+# How the invented facilities obtained their numbers. Every description says
+# "(synthetic)", and none names an emission factor: these are the facilities' own
+# measurements (M) and mass balances (C), made up for the exercise.
+EFFLUENT = "monthly effluent sampling and metered flow (synthetic)"
+EFFLUENT_METALS = "quarterly effluent analysis for metals and metered flow (synthetic)"
+BOILER_STACK = "annual boiler stack sampling and wood use records (synthetic)"
+HUSK_STACK = "annual furnace stack sampling and rice husk records (synthetic)"
+KILN_STACK = "stack sampling over two firing cycles (synthetic)"
+DIOXIN_STACK = "one dioxin sampling campaign at the stack (synthetic)"
+CEMS = "continuous emission monitoring of the kiln stack (synthetic)"
+SLUDGE = "sludge analysis twice a year and weighbridge records (synthetic)"
+ASH = "ash analysis and weighbridge records (synthetic)"
+CONTRACTOR_01 = "Pilot Waste Contractor 01 (synthetic), Kandal"
+CONTRACTOR_02 = "Pilot Waste Contractor 02 (synthetic), Phnom Penh"
+RECYCLER = "Pilot Metal Recycler 01 (synthetic), Phnom Penh"
+
+_TEXTILE_WATER = [
+    Reported("total_nitrogen", "water", 300, 2500, "fabric processed", "M", EFFLUENT),
+    Reported("total_phosphorus", "water", 40, 400, "fabric processed", "M", EFFLUENT),
+    Reported("chromium", "water", 1, 12, "fabric processed", "M", EFFLUENT_METALS),
+    Reported("copper", "water", 2, 20, "fabric processed", "M", EFFLUENT_METALS),
+    Reported("zinc", "water", 5, 60, "fabric processed", "M", EFFLUENT_METALS),
+]
+_WOOD_BOILER = Reported(
+    "pm10", "air", 300, 3000, "wood burned in boilers", "M", BOILER_STACK
+)
+_HEALTH_CARE_MERCURY = (
+    "mass balance of mercury thermometers and dental amalgam in the waste burned "
+    "(synthetic)"
+)
+_HCB_STACK = "one stack sampling campaign for chlorinated organics (synthetic)"
+_WASTE_WATER = "waste water discharged"
+
+#: Per sector (ISIC class): what every facility of the sector reports itself. The
+#: power stations (3510) are absent: their releases are estimated with the heavy fuel
+#: oil factors of emission_factors.csv.
+REPORTED: dict[str, list[Reported]] = {
+    "1410": [*_TEXTILE_WATER, _WOOD_BOILER],
+    "1430": _TEXTILE_WATER,
+    "1313": [
+        Reported("total_nitrogen", "water", 4000, 9000, _WASTE_WATER, "M", EFFLUENT),
+        Reported("total_phosphorus", "water", 600, 1500, _WASTE_WATER, "M", EFFLUENT),
+        Reported("chromium", "water", 20, 60, _WASTE_WATER, "M", EFFLUENT_METALS),
+        Reported("copper", "water", 30, 90, _WASTE_WATER, "M", EFFLUENT_METALS),
+        Reported("zinc", "water", 50, 150, _WASTE_WATER, "M", EFFLUENT_METALS),
+        _WOOD_BOILER._replace(low=1500, high=6000),
+    ],
+    "1061": [
+        Reported("pm10", "air", 2000, 8000, "rice husk burned", "M", HUSK_STACK),
+        Reported("co", "air", 10000, 40000, "rice husk burned", "M", HUSK_STACK),
+    ],
+    "1103": [
+        Reported("total_nitrogen", "water", 5000, 15000, _WASTE_WATER, "M", EFFLUENT),
+        Reported("total_phosphorus", "water", 1000, 3000, _WASTE_WATER, "M",
+                 EFFLUENT),
+    ],
+    "1104": [
+        Reported("total_nitrogen", "water", 300, 1500, "beverages produced", "M",
+                 EFFLUENT),
+        Reported("total_phosphorus", "water", 50, 300, "beverages produced", "M",
+                 EFFLUENT),
+    ],
+    "1030": [
+        Reported("total_nitrogen", "water", 200, 1200, "fruit processed", "M",
+                 EFFLUENT),
+        Reported("total_phosphorus", "water", 40, 250, "fruit processed", "M",
+                 EFFLUENT),
+    ],
+    "2219": [
+        Reported("total_nitrogen", "water", 4000, 15000, _WASTE_WATER, "M", EFFLUENT),
+        Reported("zinc", "water", 10, 60, _WASTE_WATER, "M", EFFLUENT_METALS),
+        Reported("nh3", "air", 2000, 10000, "dry rubber produced", "C",
+                 "mass balance of ammonia bought for latex and left in the product "
+                 "(synthetic)"),
+    ],
+    "2394": [
+        Reported("mercury", "air", 4, 12, "clinker produced", "C",
+                 "mass balance of mercury in coal and raw meal (synthetic)"),
+        Reported("pcdd_pcdf", "air", 0.02, 0.2, "clinker produced", "M",
+                 DIOXIN_STACK, unit="g TEQ"),
+        Reported("nox", "air", 600000, 1500000, "clinker produced", "M", CEMS),
+        Reported("sox", "air", 50000, 300000, "clinker produced", "M", CEMS),
+        Reported("pm10", "air", 30000, 150000, "clinker produced", "M", CEMS),
+    ],
+    "2392": [
+        Reported("pm10", "air", 2000, 15000, "bricks fired", "M", KILN_STACK),
+        Reported("co", "air", 20000, 120000, "bricks fired", "M", KILN_STACK),
+        Reported("pcdd_pcdf", "air", 0.002, 0.03, "bricks fired", "M",
+                 DIOXIN_STACK, unit="g TEQ"),
+    ],
+    "1701": [
+        Reported("total_nitrogen", "water", 3000, 10000, _WASTE_WATER, "M", EFFLUENT),
+        Reported("total_phosphorus", "water", 500, 2000, _WASTE_WATER, "M", EFFLUENT),
+    ],
+    "2220": [
+        Reported("nmvoc", "air", 2000, 15000, "plastics products made", "C",
+                 "mass balance of solvents and monomers bought (synthetic)"),
+    ],
+    "2592": [
+        Reported("zinc", "water", 20, 150, _WASTE_WATER, "M", EFFLUENT_METALS),
+        Reported("chromium", "water", 5, 40, _WASTE_WATER, "M", EFFLUENT_METALS),
+        Reported("nickel", "water", 5, 30, _WASTE_WATER, "M", EFFLUENT_METALS),
+        Reported("zinc", "", 200, 1500, _WASTE_WATER, "M", SLUDGE,
+                 waste_description="plating sludge", destination=RECYCLER,
+                 treatment_code="R4"),
+    ],
+    "0729": [
+        Reported("mercury", "air", 0.40, 0.50, "mercury used", "C",
+                 "mass balance of mercury bought and recovered by retort, "
+                 "whole-ore amalgamation (synthetic)", share=True),
+        Reported("mercury", "land", 0.25, 0.35, "mercury used", "C",
+                 "mass balance of mercury bought and recovered by retort; tailings "
+                 "on site (synthetic)", share=True),
+        Reported("mercury", "water", 0.05, 0.10, "mercury used", "C",
+                 "mass balance of mercury bought and recovered by retort; washing "
+                 "water to the stream (synthetic)", share=True),
+    ],
+    "8610": [
+        Reported("pcdd_pcdf", "air", 0.5, 5, "health-care waste burned on site", "M",
+                 DIOXIN_STACK, unit="g TEQ"),
+        Reported("mercury", "air", 0.5, 3, "health-care waste burned on site", "C",
+                 _HEALTH_CARE_MERCURY),
+        Reported("hcb", "air", 0.005, 0.05, "health-care waste burned on site", "M",
+                 _HCB_STACK),
+        Reported("pcdd_pcdf", "", 0.1, 1, "health-care waste burned on site", "M",
+                 ASH, unit="g TEQ", waste_description="incinerator bottom ash",
+                 destination=CONTRACTOR_02, treatment_code="D1"),
+    ],
+    "3821": [
+        Reported("pcdd_pcdf", "air", 5, 30, "municipal waste received", "C",
+                 "engineering calculation from the fire log and the waste burned "
+                 "in the open (synthetic)", unit="g TEQ"),
+        Reported("pcdd_pcdf", "land", 2, 15, "municipal waste received", "C",
+                 "engineering calculation from the fire log and the ash left on "
+                 "the site (synthetic)", unit="g TEQ"),
+        Reported("total_nitrogen", "water", 10000, 60000, "municipal waste received",
+                 "M", "quarterly leachate sampling and pumped volume (synthetic)"),
+    ],
+    "3822": [
+        Reported("pcdd_pcdf", "air", 2, 10, "medical waste incinerated", "M",
+                 DIOXIN_STACK, unit="g TEQ"),
+        Reported("mercury", "air", 3, 12, "medical waste incinerated", "C",
+                 _HEALTH_CARE_MERCURY),
+        Reported("hcb", "air", 0.02, 0.2, "medical waste incinerated", "M",
+                 _HCB_STACK),
+        Reported("pcdd_pcdf", "", 0.5, 4, "medical waste incinerated", "M", ASH,
+                 unit="g TEQ", waste_description="incinerator bottom and fly ash",
+                 destination=CONTRACTOR_02, treatment_code="D5"),
+    ],
+}
+
+_SLUDGE_TRANSFER = Reported(
+    "chromium", "", 0.5, 5, "fabric processed", "M", SLUDGE,
+    waste_description="waste water treatment sludge", destination=CONTRACTOR_01,
+    treatment_code="D1",
+)
+
+#: Rows only some facilities report, by facility number (1-based): a few garment
+#: factories and the dye house send their treatment sludge off-site.
+FACILITY_REPORTED: dict[int, list[Reported]] = {
+    5: [_SLUDGE_TRANSFER],
+    8: [_SLUDGE_TRANSFER],
+    11: [_SLUDGE_TRANSFER._replace(destination=CONTRACTOR_02)],
+    15: [_SLUDGE_TRANSFER._replace(low=10, high=40, driver=_WASTE_WATER)],
+}
+
+#: A 2025 figure obtained by a new method, by (facility number, substance_id,
+#: medium): the factor applied to the 2025 quantity, the new method and its
+#: description. The cement works measured its stack for mercury for the first time, so
+#: the year-on-year check raises an alert that the description explains.
+METHOD_CHANGES: dict[tuple[int, str, str], tuple[float, str, str]] = {
+    (22, "mercury", "air"): (
+        7.0,
+        "M",
+        "stack sampling, first campaign in 2025; the 2024 figure was a mass balance "
+        "(synthetic)",
+    ),
+}
+
+#: Confidentiality claims, by (facility number, substance_id, medium; "" for a
+#: transfer): what is claimed (the quantity or the substance's identity) and the
+#: ground, a key of prtr.submission.CONFIDENTIALITY_GROUNDS. Each claim is made in
+#: both reporting years. Whether each claim would stand is for trainees to discuss.
+CLAIMS: dict[tuple[int, str, str], tuple[str, str]] = {
+    # A dye house: the chromium discharged would tell competitors its dye recipes.
+    (15, "chromium", "water"): ("value", "trade_secret"),
+    # A garment factory claims the same for copper; with the dye house and the rubber
+    # factory it makes three facilities, enough for the public sum of claimed values.
+    (9, "copper", "water"): ("value", "trade_secret"),
+    # A rubber factory would rather not say which metal its vulcanising recipe uses.
+    (20, "zinc", "water"): ("identity", "trade_secret"),
+    # A hospital says it treats the waste of a military hospital.
+    (32, "pcdd_pcdf", "air"): ("value", "national_security"),
+}
+
+RELEASES_HEADER = [
+    "facility_id", "reporting_year", "kind", "substance_id", "medium",
+    "waste_description", "destination", "treatment_code", "quantity", "unit", "method",
+    "method_description", "confidential_value", "confidential_identity",
+    "confidentiality_ground", "synthetic",
+]
+
 
 def _round(quantity: float) -> str:
     """Round to three significant figures, as a reporter would, without exponent."""
@@ -192,8 +438,54 @@ def write(path: Path, header: list[str], rows: list[list[object]]) -> None:
         writer.writerows(rows)
 
 
+def build_releases(
+    rng: random.Random, activities: list[list[object]]
+) -> list[list[object]]:
+    """Return the rows of releases.csv, header excluded, from the activity rows."""
+    activity_quantity = {
+        (str(row[0]), int(str(row[1])), str(row[2])): float(str(row[3]))
+        for row in activities
+    }
+    rows: list[list[object]] = []
+
+    for number, (isic_code, _province_code) in enumerate(FACILITIES, start=1):
+        facility_id = f"KH-{number:05d}"
+        for reported in REPORTED.get(isic_code, []) + FACILITY_REPORTED.get(number, []):
+            driver = [
+                activity_quantity[(facility_id, year, reported.driver)]
+                for year in REPORTING_YEARS
+            ]
+            first_year = rng.uniform(reported.low, reported.high)
+            if reported.share:
+                first_year *= driver[0]
+            quantities = (first_year, first_year * driver[1] / driver[0])
+            claim, ground = CLAIMS.get(
+                (number, reported.substance_id, reported.medium), ("", "")
+            )
+            for year, quantity in zip(REPORTING_YEARS, quantities, strict=True):
+                method, description = reported.method, reported.method_description
+                change = METHOD_CHANGES.get(
+                    (number, reported.substance_id, reported.medium)
+                )
+                if year != REPORTING_YEARS[0]:
+                    # A measurement or a balance is never the same twice.
+                    quantity *= rng.uniform(0.95, 1.05)
+                    if change is not None:
+                        quantity *= change[0]
+                        method, description = change[1], change[2]
+                rows.append([
+                    facility_id, year, reported.kind, reported.substance_id,
+                    reported.medium, reported.waste_description, reported.destination,
+                    reported.treatment_code, _round(quantity), reported.unit, method,
+                    description, str(claim == "value").lower(),
+                    str(claim == "identity").lower(), ground, "true",
+                ])
+    return rows
+
+
 def main() -> None:
     facilities, activities = build(random.Random(SEED))
+    releases = build_releases(random.Random(RELEASES_SEED), activities)
     write(HERE / "facilities.csv",
           ["facility_id", "name", "isic_code", "province_code", "latitude", "longitude",
            "employees", "sme", "synthetic"],
@@ -202,6 +494,7 @@ def main() -> None:
           ["facility_id", "reporting_year", "activity", "quantity", "unit", "factor_id",
            "synthetic"],
           activities)
+    write(HERE / "releases.csv", RELEASES_HEADER, releases)
 
 
 if __name__ == "__main__":
