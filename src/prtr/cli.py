@@ -62,6 +62,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("prtr: interrupted.", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader went away (``prtr ... | head``): stop quietly, as other tools do.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
     except Exception as error:
         if os.environ.get("PRTR_DEBUG"):
             raise
