@@ -28,16 +28,20 @@ def is_pinned(cell: nbformat.NotebookNode) -> bool:
 
 
 def strip(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """Remove every output and execution count, except the pinned cells' outputs."""
-    for cell in notebook.cells:
-        if cell.cell_type != "code":
-            continue
-        cell.execution_count = None
-        if not is_pinned(cell):
+    """Remove every output and execution count, except the pinned cells' outputs.
+
+    A pinned cell keeps an execution count, its place among the code cells: nbval
+    refuses a cell that holds outputs but says it never ran.
+    """
+    code_cells = [cell for cell in notebook.cells if cell.cell_type == "code"]
+    for number, cell in enumerate(code_cells, start=1):
+        pinned = is_pinned(cell)
+        cell.execution_count = number if pinned else None
+        if not pinned:
             cell.outputs = []
         for output in cell.get("outputs", []):
             if "execution_count" in output:
-                output["execution_count"] = None
+                output["execution_count"] = number
         cell.metadata.pop("execution", None)
     notebook.metadata.pop("widgets", None)
     return notebook
