@@ -669,3 +669,14 @@ def test_notebooks_take_the_agreed_parameters():
         assigned = set(re.findall(r"^(\w+) = ", cells[0].source, flags=re.MULTILINE))
         assert assigned == parameters
         assert notebook.metadata["mystnb"] == {"remove_code_source": True}
+
+
+def test_counts_of_one_take_the_singular():
+    from prtr.reporttext import text
+
+    assert text("confidential.sum", name="Heavy metals", count=1).endswith(
+        "(sum of 1 facility)"
+    )
+    assert text("confidential.sum", name="Heavy metals", count="3").endswith(
+        "(sum of 3 facilities)"
+    )

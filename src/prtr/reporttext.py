@@ -10,14 +10,16 @@ A template is a ``str.format`` string. Sentences that would read wrongly with a 
 a missing number have their own templates (``*.none``), and the functions named
 ``say_*`` choose between them, so that every language gets the same choice.
 
-TODO: counts are written with one plural form ("1 facilities"): add singular
-templates, or a plural rule per language, where a count can be 1.
+A count that may be 1 chooses its noun in the template itself:
+``"{count} {count@facility|facilities}"`` writes "1 facility" and "3 facilities". A
+language without plural forms simply writes the noun once.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+import string
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -84,7 +86,8 @@ TEMPLATES: dict[str, dict[str, str]] = {
             "invented for training; none describes a real facility."
         ),
         "synthetic.some": (
-            "Partly SYNTHETIC DATA: {count} of the {total} facilities in this register "
+            "Partly SYNTHETIC DATA: {count} of the {total} "
+            "{total@facility|facilities} in this register "
             "are invented for training (their names end in “(synthetic)”)."
         ),
         "data.missing": "No data.",
@@ -106,7 +109,7 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "tier.alert": "data-quality alert",
         "figure.prefix": "Figure: ",
         "claimed.note": "* claimed confidential: not shown in the public edition.",
-        "confidential.sum": "{name} (sum of {count} facilities)",
+        "confidential.sum": "{name} (sum of {count} {count@facility|facilities})",
         "confidential.withheld": (
             "Further values claimed confidential by too few facilities to publish even "
             "their sum are withheld ({unit})."
@@ -114,7 +117,8 @@ TEMPLATES: dict[str, dict[str, str]] = {
         # --- National report: coverage ---
         "coverage.heading": "Who reported",
         "coverage.text": (
-            "{reported} of the {expected} facilities known to the register reported "
+            "{reported} of the {expected} {expected@facility|facilities} known to the "
+            "register reported "
             "for {year} ({share})."
         ),
         "coverage.text.none": (
@@ -140,7 +144,8 @@ TEMPLATES: dict[str, dict[str, str]] = {
         # --- Totals ---
         "totals.heading": "Releases by substance and medium",
         "totals.text": (
-            "Facilities reported releases of {substances} substances in {year}. "
+            "Facilities reported releases of {substances} "
+            "{substances@substance|substances} in {year}. "
             "The largest, by quantity in kg, was {top}: {top_total} in total."
         ),
         "totals.text.none": "No facility reported a release for {year}.",
@@ -161,7 +166,8 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "chart.totals.title": "Releases to air, water and land, {year} ({unit})",
         "chart.totals.axis": "Release ({unit} per year)",
         "chart.totals.alt": (
-            "Horizontal bar chart of the releases in {unit} of {count} substances in "
+            "Horizontal bar chart of the releases in {unit} of {count} "
+            "{count@substance|substances} in "
             "{year}, split into air, water and land. Largest: {top}, {top_total}."
         ),
         # --- POPs ---
@@ -172,12 +178,14 @@ TEMPLATES: dict[str, dict[str, str]] = {
         ),
         "pops.text.dioxins": (
             "Releases of dioxins and furans (PCDD/F) totalled {total} in {year}, "
-            "{share} of them to air, from {facilities} facilities."
+            "{share} of them to air, from {facilities} "
+            "{facilities@facility|facilities}."
         ),
         "pops.text.dioxins.none": (
             "No facility reported a release of dioxins and furans (PCDD/F) for {year}."
         ),
-        "pops.text.other": "{name}: {total} from {facilities} facilities.",
+        "pops.text.other": "{name}: {total} from {facilities} "
+        "{facilities@facility|facilities}.",
         "pops.text.confidential": (
             "A further {total} of POPs was reported under confidentiality claims and "
             "is included only as a sum."
@@ -218,7 +226,8 @@ TEMPLATES: dict[str, dict[str, str]] = {
         # --- Transfers ---
         "transfers.heading": "Off-site transfers",
         "transfers.text": (
-            "{facilities} facilities reported {count} off-site transfers for {year}: "
+            "{facilities} {facilities@facility|facilities} reported {count} off-site "
+            "transfers for {year}: "
             "{disposal} sent for disposal and {recovery} for recovery."
         ),
         "transfers.text.none": "No facility reported an off-site transfer for {year}.",
@@ -269,7 +278,8 @@ TEMPLATES: dict[str, dict[str, str]] = {
             "compare {year} with."
         ),
         "change.text": (
-            "{reported_both} facilities reported in both {previous} and {year}. "
+            "{reported_both} {reported_both@facility|facilities} reported in both "
+            "{previous} and {year}. "
             "Totals change also because facilities joined or left the register."
         ),
         "change.up": "{name} rose from {previous_total} to {total} ({change}).",
@@ -284,12 +294,13 @@ TEMPLATES: dict[str, dict[str, str]] = {
         # --- Where ---
         "where.heading": "Where the releases are",
         "where.text": (
-            "Facilities in {provinces} provinces reported releases for {year}; "
+            "Facilities in {provinces} {provinces@province|provinces} reported "
+            "releases for {year}; "
             "{top_province} had the most reporting facilities ({top_count})."
         ),
         "where.text.one": (
             "Only facilities in {top_province} reported releases for {year} "
-            "({top_count} facilities)."
+            "({top_count} {top_count@facility|facilities})."
         ),
         "where.text.none": "No facility release can be placed on the map for {year}.",
         "where.table": "Releases by province, {year}",
@@ -301,7 +312,8 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "chart.map.xaxis": "Longitude (degrees east)",
         "chart.map.yaxis": "Latitude (degrees north)",
         "chart.map.alt": (
-            "Map of the {count} facilities that reported, at their reported "
+            "Map of the {count} {count@facility|facilities} that reported, at their "
+            "reported "
             "coordinates (longitude against latitude). {releasing} of them released "
             "{substance}, shown as circles whose area grows with the release; most of "
             "those lie in {top_province}. The others are small grey dots."
@@ -397,7 +409,8 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "chart.facility.title": "{facility}: releases {previous} and {year} ({unit})",
         "chart.facility.axis": "Release ({unit} per year)",
         "chart.facility.alt": (
-            "Bar chart of the releases in {unit} of {count} substances reported by "
+            "Bar chart of the releases in {unit} of {count} "
+            "{count@substance|substances} reported by "
             "{facility} in {previous} and {year}."
         ),
     },
@@ -432,7 +445,27 @@ def text(key: str, language: str = "en", **values: Any) -> str:
         ValueError: if the language is not available.
         KeyError: if the key is not a template, or a placeholder has no value.
     """
-    return _templates(language)[key].format(**values)
+    return _PluralFormatter().format(_templates(language)[key], **values)
+
+
+class _PluralFormatter(string.Formatter):
+    """Reads ``{name@singular|plural}``: the singular when ``name`` is one."""
+
+    def get_field(
+        self, field_name: str, args: Sequence[Any], kwargs: Mapping[str, Any]
+    ) -> tuple[Any, str]:
+        if "@" not in field_name:
+            return super().get_field(field_name, args, kwargs)
+        name, forms = field_name.split("@", 1)
+        singular, _, plural = forms.partition("|")
+        return (singular if _is_one(kwargs[name]) else plural), field_name
+
+
+def _is_one(value: Any) -> bool:
+    try:
+        return float(str(value).replace(",", "").strip()) == 1
+    except ValueError:
+        return False
 
 
 def _style(language: str) -> NumberStyle:
