@@ -32,9 +32,43 @@ _build/assets/mathjax/tex-chtml.js: node_modules/mathjax/package.json
 	mkdir -p _build/assets
 	cp -r node_modules/mathjax/es5 _build/assets/mathjax
 
+# The synthetic pilot, as the website shows it: its forms are filled, imported into a
+# fresh register, and the public national report and the public reports of the
+# facilities that claimed nothing become pages (reports/pilot/, git-ignored). Stamp
+# files keep a second `make book` from redoing any of it when nothing changed.
+PILOT := _build/pilot
+PILOT_YEAR := 2025
+PILOT_REGISTER := $(PILOT)/register.sqlite
+PILOT_PAGES := reports/pilot
+
+$(PILOT)/forms/.done: datasets/pilot/fill_forms.py $(wildcard datasets/pilot/*.csv) \
+		$(wildcard datasets/*.csv) src/prtr/form.py src/prtr/formlayout.py | setup
+	rm -rf $(PILOT)/forms
+	$(BIN)/python datasets/pilot/fill_forms.py $(PILOT)/forms
+	touch $@
+
+# prtr import exits 1 when it rejects a file, and the pilot's forms hold deliberate
+# mistakes: that is expected. Any other status is a crash and stops the build.
+$(PILOT_REGISTER): $(PILOT)/forms/.done src/prtr/register.py src/prtr/validation.py \
+		src/prtr/commands/importer.py
+	rm -f $@ $@.new
+	$(BIN)/prtr import $(PILOT)/forms/*.xlsx --db $@.new \
+		--facilities datasets/pilot/facilities.csv > $(PILOT)/import.log; \
+	status=$$?; if [ $$status -gt 1 ]; then cat $(PILOT)/import.log; exit $$status; fi
+	mv $@.new $@
+	@tail -n 1 $(PILOT)/import.log
+
+$(PILOT_PAGES)/.done: $(PILOT_REGISTER) $(wildcard notebooks/reports/*.ipynb) \
+		$(wildcard src/prtr/report*.py) src/prtr/commands/report.py
+	$(BIN)/prtr report site --year $(PILOT_YEAR) --db $(PILOT_REGISTER) \
+		--out $(PILOT_PAGES)
+	touch $@
+
+pilot-pages: $(PILOT_PAGES)/.done
+
 # PRTR_STATIC_SITE tells notebooks that they run for the static site: the calculator then
 # shows its ready-made table and no widgets that nothing could drive.
-book: setup _build/assets/mathjax/tex-chtml.js
+book: setup _build/assets/mathjax/tex-chtml.js $(PILOT_PAGES)/.done
 	PRTR_STATIC_SITE=1 $(BIN)/jupyter-book build . $(JB_FLAGS)
 	@echo "The website is in _build/html; open _build/html/index.html."
 
@@ -66,4 +100,4 @@ bench: setup
 	$(BIN)/python benchmarks/run.py
 
 clean:
-	rm -rf _build .jupyter_cache
+	rm -rf _build .jupyter_cache $(PILOT_PAGES)
