@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pytest
 
+from prtr.substances import find
+
 pytestmark = pytest.mark.site
 
 SITE = Path(__file__).resolve().parents[1] / "_build" / "html"
@@ -226,3 +228,56 @@ def test_formulas_are_typeset_offline(browser):
     page.wait_for_selector("mjx-container", timeout=15_000)
     assert page.locator("mjx-container").count() >= 4
     page.close()
+
+
+def _claims():
+    from prtr.datapackage import load_table
+
+    releases = load_table("pilot_releases")
+    return releases[releases["confidential_value"] | releases["confidential_identity"]]
+
+
+def _written_forms(quantity: float) -> set[str]:
+    """The ways a report could print a quantity."""
+    forms = {
+        f"{quantity:,.0f}",
+        f"{quantity:,.1f}",
+        f"{quantity:,.2f}",
+        f"{quantity:.3g}",
+        f"{quantity:,.3g}",
+        f"{quantity:g}",
+    }
+    return {form for form in forms if len(form.replace(",", "").replace(".", "")) >= 3}
+
+
+def test_the_published_pilot_shows_no_claimed_value_or_identity():
+    report_pages = sorted((SITE / "reports").rglob("*.html"))
+    assert report_pages, "the pilot's report pages are missing from the site"
+    texts = {
+        page: re.sub(r"<[^>]+>", " ", page.read_text(encoding="utf-8"))
+        for page in report_pages
+    }
+    claims = _claims()
+    assert len(claims) >= 4
+
+    for claim in claims.itertuples():
+        facility_page = (
+            SITE / "reports" / "pilot" / "facilities" / f"{claim.facility_id}.html"
+        )
+        assert not facility_page.exists(), (
+            f"{claim.facility_id} claimed, yet has a page"
+        )
+        if claim.confidential_value:
+            for form in _written_forms(claim.quantity):
+                found = [
+                    page.name
+                    for page, text in texts.items()
+                    if re.search(rf"(?<![\d.,]){re.escape(form)}(?![\d])", text)
+                ]
+                assert not found, f"claimed {claim.substance_id} {form} in {found}"
+        if claim.confidential_identity:
+            name = find(claim.substance_id).name
+            for page in report_pages:
+                html = page.read_text(encoding="utf-8")
+                for row in re.findall(r"<tr.*?</tr>", html, flags=re.S):
+                    assert not (claim.facility_id in row and name in row), page.name
