@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
@@ -59,3 +60,53 @@ def test_a_closed_pipe_ends_quietly():
     )
     assert "Traceback" not in result.stderr
     assert "internal error" not in result.stderr
+
+
+def test_validate_compares_with_the_register_at_the_alert_factor_asked(tmp_path):
+    from prtr.form import fill_form, write_form
+
+    facility = {
+        "facility_id": "KH-00001",
+        "name": "Test plant (synthetic)",
+        "isic_code": "3510",
+        "province_code": "12",
+        "latitude": 11.55,
+        "longitude": 104.92,
+        "employees": 40,
+    }
+    files = {}
+    for year, quantity in ((2024, 1.0), (2025, 3.0)):  # mercury tripled
+        blank = write_form(tmp_path / f"blank-{year}.xlsx", year)
+        files[year] = fill_form(
+            blank,
+            tmp_path / f"filled-{year}.xlsx",
+            facility={**facility, "reporting_year": year},
+            releases=[
+                {
+                    "substance": "mercury",
+                    "medium": "air",
+                    "quantity": quantity,
+                    "unit": "kg",
+                    "method": "M",
+                    "method_description": "stack sampling",
+                }
+            ],
+        )
+    url = f"sqlite:///{tmp_path / 'register.sqlite'}"
+    assert main(["import", str(files[2024]), "--db", url]) == 0
+
+    def alert_codes(*options: str) -> list[str]:
+        result = _run("validate", str(files[2025]), "--json", *options)
+        assert result.returncode == 0, result.stderr
+        return [
+            finding["code"]
+            for finding in json.loads(result.stdout)[0]["findings"]
+            if finding["tier"] == "alert"
+        ]
+
+    assert alert_codes() == []  # no register, nothing to compare with
+    assert alert_codes("--db", url) == []  # tripled: below the default factor of 5
+    assert alert_codes("--db", url, "--alert-factor", "2") == ["A-CHANGE"]
+    refused = _run("validate", str(files[2025]), "--alert-factor", "0.5")
+    assert refused.returncode == 2
+    assert "above 1" in refused.stderr

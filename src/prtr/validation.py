@@ -39,6 +39,7 @@ from prtr.submission import (
 )
 
 __all__ = [
+    "DEFAULT_ALERT_FACTOR",
     "FACILITY_ID_PATTERN",
     "FACTOR_RATIO",
     "RULES",
@@ -51,6 +52,10 @@ __all__ = [
     "sort_findings",
     "validate",
 ]
+
+#: An alert is raised when a release changes by more than this factor, up or down,
+#: against the facility's previous year. A choice of this workbook, not of a document.
+DEFAULT_ALERT_FACTOR = 5.0
 
 logger = logging.getLogger(__name__)
 
@@ -473,7 +478,7 @@ def check_files(
     previous_lookup: PreviousLookup | None = None,
     *,
     known_facilities: Collection[str] | None = None,
-    alert_factor: float = 5.0,
+    alert_factor: float = DEFAULT_ALERT_FACTOR,
 ) -> list[FileResult]:
     """Read and validate form files, one result per file, in the order given.
 
@@ -525,7 +530,7 @@ def validate(
     submission: Submission,
     previous: Mapping[tuple[str, str], float] | None = None,
     *,
-    alert_factor: float = 5.0,
+    alert_factor: float = DEFAULT_ALERT_FACTOR,
     known_facilities: Collection[str] | None = None,
 ) -> list[Finding]:
     """Check a submission against every rule of :data:`RULES` that looks at content.

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 
 from prtr import register as register_db
 from prtr.commands.register import add_database_option, open_register
+from prtr.commands.validate import add_alert_factor_option, alert_factor
 from prtr.errors import PrtrError, RegisterError
 from prtr.submission import Finding
 
@@ -51,6 +52,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         ),
     )
     add_database_option(parser)
+    add_alert_factor_option(parser)
     parser.set_defaults(handler=run)
 
 
@@ -91,6 +93,7 @@ def import_file(
     *,
     known_facilities: set[str] | None,
     submitted_by: str | None,
+    factor: float,
 ) -> str:
     """Validate and import one file, print what was done; return the status."""
     from prtr.validation import check_files
@@ -99,6 +102,7 @@ def import_file(
         [path],
         previous_lookup=register_db.previous_lookup(engine),
         known_facilities=known_facilities,
+        alert_factor=factor,
     )
     submission = checked.submission
     if submission is None:
@@ -136,6 +140,7 @@ def import_file(
 
 
 def run(arguments: argparse.Namespace) -> int:
+    factor = alert_factor(arguments)
     known = (
         _registered_facilities(arguments.facilities) if arguments.facilities else None
     )
@@ -147,7 +152,11 @@ def run(arguments: argparse.Namespace) -> int:
         # imported just before it in the same run.
         for path in arguments.files:
             status = import_file(
-                engine, Path(path), known_facilities=known, submitted_by=arguments.by
+                engine,
+                Path(path),
+                known_facilities=known,
+                submitted_by=arguments.by,
+                factor=factor,
             )
             counts[status] += 1
 

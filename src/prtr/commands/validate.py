@@ -7,7 +7,8 @@ import json
 import textwrap
 from dataclasses import asdict
 
-from prtr.validation import FileResult, check_files
+from prtr.errors import PrtrError
+from prtr.validation import DEFAULT_ALERT_FACTOR, FileResult, check_files
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -19,11 +20,56 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--json", action="store_true", help="print the findings as JSON for tools"
     )
+    parser.add_argument(
+        "--db",
+        metavar="URL",
+        help=(
+            "a register to compare with: alerts then flag large changes against "
+            "the facility's previous year (without it, no alerts)"
+        ),
+    )
+    add_alert_factor_option(parser)
     parser.set_defaults(handler=run)
 
 
+def add_alert_factor_option(parser: argparse.ArgumentParser) -> None:
+    """Add ``--alert-factor``, the same way to ``validate`` and ``import``."""
+    parser.add_argument(
+        "--alert-factor",
+        type=float,
+        default=DEFAULT_ALERT_FACTOR,
+        metavar="X",
+        help=(
+            "alert when a release changes by more than X times, up or down, against "
+            f"the previous year (default {DEFAULT_ALERT_FACTOR:g})"
+        ),
+    )
+
+
+def alert_factor(arguments: argparse.Namespace) -> float:
+    """The ``--alert-factor`` given, checked."""
+    if not arguments.alert_factor > 1:
+        raise PrtrError(
+            f"--alert-factor {arguments.alert_factor:g}: give a number above 1, "
+            "e.g. 3 to flag releases that tripled or fell to a third."
+        )
+    return arguments.alert_factor
+
+
 def run(arguments: argparse.Namespace) -> int:
-    results = check_files(arguments.files)
+    factor = alert_factor(arguments)
+    if arguments.db:
+        from prtr import register as register_db
+        from prtr.commands.register import open_register
+
+        with open_register(arguments.db, must_exist=True) as engine:
+            results = check_files(
+                arguments.files,
+                previous_lookup=register_db.previous_lookup(engine),
+                alert_factor=factor,
+            )
+    else:
+        results = check_files(arguments.files, alert_factor=factor)
     if arguments.json:
         print(json.dumps([_as_json(result) for result in results], indent=2))
     else:
