@@ -18,21 +18,12 @@ from pathlib import Path
 
 import pytest
 
+from prtr.reports import CHROMIUM, CHROMIUM_ARGS
 from prtr.substances import find
 
 pytestmark = pytest.mark.site
 
 SITE = Path(__file__).resolve().parents[1] / "_build" / "html"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 # Attributes through which a page makes the browser load something.
 LOADING_ATTRIBUTES = {
     "script": ["src"],
@@ -162,7 +153,7 @@ def browser() -> Iterator[object]:
         pytest.fail("Chromium is missing: `apt-get install chromium` (.ci/run does).")
     with playwright_api.sync_playwright() as playwright:
         launched = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS
+            executable_path=str(CHROMIUM), args=list(CHROMIUM_ARGS)
         )
         yield launched
         launched.close()
