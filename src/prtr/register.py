@@ -30,7 +30,7 @@ import hashlib
 import logging
 import math
 import os
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -61,6 +61,8 @@ __all__ = [
     "connect",
     "create_schema",
     "current_releases",
+    "current_rows",
+    "current_submissions",
     "current_transfers",
     "database_url",
     "describe",
@@ -1160,6 +1162,63 @@ def current_releases(
     """
     frame = _current_rows(engine, releases, _RELEASE_NAMES, reporting_year)
     return _for_audience(frame, audience, _RELEASE_NAMES)
+
+
+def current_submissions(engine: Engine, years: Iterable[int]) -> pd.DataFrame:
+    """Return the current revision of each facility's report for the given years.
+
+    Columns: ``submission_id, facility_id, reporting_year, revision, latitude,
+    longitude``. None of them can carry a confidentiality claim (claims attach to
+    releases and transfers), so the result may feed public outputs.
+    """
+    query = (
+        sa.select(
+            submissions.c.submission_id,
+            submissions.c.facility_id,
+            submissions.c.reporting_year,
+            submissions.c.revision,
+            submissions.c.latitude,
+            submissions.c.longitude,
+        )
+        .where(submissions.c.is_current & submissions.c.reporting_year.in_(list(years)))
+        .order_by(submissions.c.reporting_year, submissions.c.facility_id)
+    )
+    with engine.connect() as connection:
+        return _frame(connection, query)
+
+
+def current_rows(
+    engine: Engine, table: sa.Table, columns: Sequence[str], year: int
+) -> pd.DataFrame:
+    """Return rows of the activities or the findings of the current reports of a year.
+
+    Neither table holds a value or an identity a facility can claim confidential, so
+    the result may feed public outputs.
+
+    Args:
+        engine: the register.
+        table: :data:`activities` or :data:`findings`.
+        columns: columns of that table; the first orders the rows of a facility.
+        year: the reporting year.
+
+    Returns:
+        ``facility_id`` and the columns asked for, ordered by facility.
+
+    Raises:
+        ValueError: for another table.
+    """
+    if table is not activities and table is not findings:
+        raise ValueError(
+            f"current_rows reads activities or findings, not {table.name}."
+        )
+    query = (
+        sa.select(submissions.c.facility_id, *(table.c[name] for name in columns))
+        .join(submissions, table.c.submission_id == submissions.c.submission_id)
+        .where(submissions.c.is_current & (submissions.c.reporting_year == year))
+        .order_by(submissions.c.facility_id, table.c[columns[0]])
+    )
+    with engine.connect() as connection:
+        return _frame(connection, query)
 
 
 def current_transfers(

@@ -35,7 +35,6 @@ import importlib.util
 import logging
 import math
 import tempfile
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -139,44 +138,6 @@ def _sectors() -> dict[str, str]:
 def _provinces() -> dict[str, str]:
     table = load_table("provinces")
     return dict(zip(table["province_code"], table["name_en"], strict=True))
-
-
-def _current_submissions(engine: Engine, years: Iterable[int]) -> pd.DataFrame:
-    # TODO: register.py has no public function for the current submissions, the
-    # activities and the findings of a year; these three queries read its tables
-    # directly, selecting no column a confidentiality claim can cover (claims attach
-    # to releases and transfers only). Move them into register.py.
-    table = register.submissions
-    query = (
-        sa.select(
-            table.c.submission_id,
-            table.c.facility_id,
-            table.c.reporting_year,
-            table.c.revision,
-            table.c.latitude,
-            table.c.longitude,
-        )
-        .where(table.c.is_current & table.c.reporting_year.in_(list(years)))
-        .order_by(table.c.reporting_year, table.c.facility_id)
-    )
-    with engine.connect() as connection:
-        result = connection.execute(query)
-        return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
-
-
-def _rows_of_current(
-    engine: Engine, table: sa.Table, columns: list[str], year: int
-) -> pd.DataFrame:
-    submissions = register.submissions
-    query = (
-        sa.select(submissions.c.facility_id, *(table.c[name] for name in columns))
-        .join(submissions, table.c.submission_id == submissions.c.submission_id)
-        .where(submissions.c.is_current & (submissions.c.reporting_year == year))
-        .order_by(submissions.c.facility_id, table.c[columns[0]])
-    )
-    with engine.connect() as connection:
-        result = connection.execute(query)
-        return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
 
 
 def _normalise(frame: pd.DataFrame, audience: str) -> pd.DataFrame:
@@ -322,13 +283,13 @@ def _snapshot(engine: Engine, year: int, audience: str) -> Snapshot:
         register.current_transfers(engine, year, audience=audience), audience
     )
 
-    activities = _rows_of_current(
+    activities = register.current_rows(
         engine,
         register.activities,
         ["row_number", "activity", "quantity", "unit"],
         year,
     )
-    findings = _rows_of_current(
+    findings = register.current_rows(
         engine,
         register.findings,
         [
@@ -344,7 +305,7 @@ def _snapshot(engine: Engine, year: int, audience: str) -> Snapshot:
         year,
     )
 
-    submitted = _current_submissions(engine, (year - 1, year))
+    submitted = register.current_submissions(engine, (year - 1, year))
     this_year = submitted[submitted["reporting_year"] == year].set_index("facility_id")
     last_year = set(
         submitted.loc[submitted["reporting_year"] == year - 1, "facility_id"]
