@@ -51,3 +51,15 @@ def test_the_learners_worksheet_has_the_questions_but_no_solutions(tmp_path):
     assert "{solution}" not in text
     assert "fuel_mass = (fuel_volume" not in text
     assert all(not cell.get("outputs") for cell in worksheet.cells)
+
+
+def test_the_trainers_edition_shows_solutions_and_says_so(tmp_path):
+    from prtr.booktools import trainer_config
+
+    target = tmp_path / "_config.yml"
+    trainer_config(REPO / "_config.yml", target)
+    text = target.read_text(encoding="utf-8")
+    assert "hide_solutions: false" in text
+    assert "hide_solutions: true" not in text
+    assert "trainer's edition" in text
+    assert "hide_solutions: true" in (REPO / "_config.yml").read_text(encoding="utf-8")
