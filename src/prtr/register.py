@@ -46,7 +46,9 @@ from prtr.submission import (
     CONFIDENTIALITY_GROUNDS,
     MEDIA,
     Finding,
+    Release,
     Submission,
+    Transfer,
 )
 
 __all__ = [
@@ -637,6 +639,29 @@ def import_submission(
     raise AssertionError("unreachable")
 
 
+def _claimable_row(
+    submission_id: int,
+    item: Release | Transfer,
+    labels: Mapping[str, tuple[str, str]],
+) -> dict[str, Any]:
+    """The columns releases and transfers share: the quantity and its claims."""
+    return {
+        "submission_id": submission_id,
+        "row_number": item.row,
+        "substance_id": item.substance_id,
+        "substance_name": labels[item.substance_id][0],
+        "substance_group": labels[item.substance_id][1],
+        "quantity": item.quantity,
+        "unit": item.unit,
+        "quantity_reported": item.quantity_reported,
+        "unit_reported": item.unit_reported,
+        "method": item.method,
+        "confidential_value": item.confidential_value,
+        "confidential_identity": item.confidential_identity,
+        "confidentiality_ground": item.confidentiality_ground,
+    }
+
+
 def _write(
     connection: Connection,
     submission: Submission,
@@ -705,42 +730,18 @@ def _write(
 
     release_rows = [
         {
-            "submission_id": submission_id,
-            "row_number": item.row,
-            "substance_id": item.substance_id,
-            "substance_name": labels[item.substance_id][0],
-            "substance_group": labels[item.substance_id][1],
+            **_claimable_row(submission_id, item, labels),
             "medium": item.medium,
-            "quantity": item.quantity,
-            "unit": item.unit,
-            "quantity_reported": item.quantity_reported,
-            "unit_reported": item.unit_reported,
-            "method": item.method,
             "method_description": item.method_description,
-            "confidential_value": item.confidential_value,
-            "confidential_identity": item.confidential_identity,
-            "confidentiality_ground": item.confidentiality_ground,
         }
         for item in submission.releases
     ]
     transfer_rows = [
         {
-            "submission_id": submission_id,
-            "row_number": item.row,
-            "substance_id": item.substance_id,
-            "substance_name": labels[item.substance_id][0],
-            "substance_group": labels[item.substance_id][1],
+            **_claimable_row(submission_id, item, labels),
             "waste_description": item.waste_description,
-            "quantity": item.quantity,
-            "unit": item.unit,
-            "quantity_reported": item.quantity_reported,
-            "unit_reported": item.unit_reported,
             "destination": item.destination,
             "treatment_code": item.treatment_code,
-            "method": item.method,
-            "confidential_value": item.confidential_value,
-            "confidential_identity": item.confidential_identity,
-            "confidentiality_ground": item.confidentiality_ground,
         }
         for item in submission.transfers
     ]
