@@ -316,10 +316,14 @@ def test_methods_count_values_and_kg(restricted):
 def test_change_against_previous_year(public):
     table = reportdata.change_from_previous(public)
 
+    # Only KH-00001 reported in both years: KH-00002 and KH-00003 joined in 2025,
+    # and their 3,500 kg of SOx must not read as a rise.
     sox = _row(table, key="sox")
-    assert (sox["previous"], sox["current"]) == (2000.0, 4500.0)
-    assert sox["change"] == pytest.approx(1.25)
-    assert math.isnan(_row(table, key="mercury")["change"])
+    assert (sox["previous"], sox["current"]) == (2000.0, 1000.0)
+    assert sox["change"] == pytest.approx(-0.5)
+    mercury = _row(table, key="mercury")
+    assert mercury["current"] == pytest.approx(2.0)
+    assert math.isnan(mercury["change"])
 
 
 def test_no_previous_year_gives_none(db_url):

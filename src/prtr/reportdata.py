@@ -852,7 +852,11 @@ def methods(snapshot: Snapshot) -> pd.DataFrame:
 
 
 def change_from_previous(snapshot: Snapshot) -> pd.DataFrame | None:
-    """Totals per substance this year and the year before.
+    """Totals per substance this year and the year before, over the same facilities.
+
+    Only facilities that reported in both years are compared, so that a facility
+    that joined, left or was refused does not read as a change in releases. Sums of
+    confidential values name no facility; they are compared as they are.
 
     Args:
         snapshot: the register's data for the year.
@@ -865,8 +869,15 @@ def change_from_previous(snapshot: Snapshot) -> pd.DataFrame | None:
     if not snapshot.has_previous_year:
         return None
 
+    facilities = snapshot.releases["row_kind"] == "facility"
+    previous_facilities = snapshot.previous_releases["row_kind"] == "facility"
+    in_both = set(snapshot.releases.loc[facilities, "facility_id"]) & set(
+        snapshot.previous_releases.loc[previous_facilities, "facility_id"]
+    )
+
     def by_substance(rows: pd.DataFrame) -> pd.DataFrame:
-        rows = rows[rows["quantity"].notna()].copy()
+        compared = (rows["row_kind"] != "facility") | rows["facility_id"].isin(in_both)
+        rows = rows[compared & rows["quantity"].notna()].copy()
         rows["key"] = _label(rows)
         return rows.groupby(["key", "substance_name", "unit"], sort=True)[
             "quantity"

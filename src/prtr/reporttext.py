@@ -279,8 +279,9 @@ TEMPLATES: dict[str, dict[str, str]] = {
         ),
         "change.text": (
             "{reported_both} {reported_both@facility|facilities} reported in both "
-            "{previous} and {year}. "
-            "Totals change also because facilities joined or left the register."
+            "{previous} and {year}. The comparison below covers only them, so that a "
+            "facility that joined or left the register does not read as a change in "
+            "releases."
         ),
         "change.up": "{name} rose from {previous_total} to {total} ({change}).",
         "change.down": "{name} fell from {previous_total} to {total} ({change}).",
