@@ -240,8 +240,9 @@ TEMPLATES: dict[str, dict[str, str]] = {
         # --- Methods ---
         "methods.heading": "How the quantities were obtained",
         "methods.text": (
-            "Of the {count} release values reported for {year}, {measured} were "
-            "measured, {calculated} calculated and {estimated} estimated."
+            "Of the {count} release {count@value|values} reported for {year}, "
+            "{measured} were measured, {calculated} calculated and {estimated} "
+            "estimated."
         ),
         "methods.text.none": "There are no release values for {year}.",
         "methods.meaning": (
@@ -268,8 +269,8 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "chart.methods.title": "How the release values were obtained, {year}",
         "chart.methods.axis": "Share of release values (%)",
         "chart.methods.alt": (
-            "Bar chart of the share of {count} release values by method in {year}: "
-            "{parts}."
+            "Bar chart of the share of {count} release {count@value|values} by method "
+            "in {year}: {parts}."
         ),
         # --- Change ---
         "change.heading": "Change against {previous}",
@@ -340,7 +341,8 @@ TEMPLATES: dict[str, dict[str, str]] = {
         ),
         "facility.reported.heading": "What the facility reported",
         "facility.reported.text": (
-            "{releases} release values and {transfers} off-site transfers, from "
+            "{releases} release {releases@value|values} and {transfers} off-site "
+            "{transfers@transfer|transfers}, from "
             "revision {revision} of the report."
         ),
         "facility.reported.text.none": (
@@ -372,8 +374,9 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "column.per_unit": "{unit} per {activity_unit}",
         "facility.findings.heading": "What validation found",
         "facility.findings.text": (
-            "Validation of the stored report found {critical} critical errors, "
-            "{possible} possible errors and {alert} data-quality alerts."
+            "Validation of the stored report found {critical} critical "
+            "{critical@error|errors}, {possible} possible {possible@error|errors} and "
+            "{alert} data-quality {alert@alert|alerts}."
         ),
         "facility.findings.text.none": (
             "Validation of the stored report found nothing to correct."
@@ -391,9 +394,9 @@ TEMPLATES: dict[str, dict[str, str]] = {
         ),
         "improve.finding": "{title}: {hint}",
         "improve.estimated": (
-            "{count} of your {total} release values are estimated. Measuring or "
-            "calculating the largest of them ({substances}) would make them more "
-            "reliable."
+            "{count} of your {total} release {total@value|values} are estimated. "
+            "Measuring or calculating the largest of them ({substances}) would make "
+            "them more reliable."
         ),
         "improve.missing": (
             "You reported {substances} for {previous} but not for {year}. Report them, "
