@@ -1200,7 +1200,9 @@ def facility_findings(snapshot: Snapshot, facility_id: str) -> pd.DataFrame:
 
 
 def improvements(
-    snapshot: Snapshot, facility_id: str
+    snapshot: Snapshot,
+    facility_id: str,
+    comparison: pd.DataFrame | None = None,
 ) -> list[tuple[str, dict[str, Any]]]:
     """What the facility could improve next year, as template keys of
     :mod:`prtr.reporttext` with their values, in a fixed order.
@@ -1208,6 +1210,8 @@ def improvements(
     Args:
         snapshot: the register's data for the year.
         facility_id: e.g. ``KH-00001``.
+        comparison: the facility's :func:`sector_comparison` table, when the caller
+            has it already; computed here otherwise.
 
     Returns:
         ``[(key, values), ...]``; empty when nothing stands out.
@@ -1255,7 +1259,8 @@ def improvements(
     if facility_activities(snapshot, facility_id).empty:
         advice.append(("improve.no_activity", {}))
     else:
-        comparison, _ = sector_comparison(snapshot, facility_id)
+        if comparison is None:
+            comparison, _ = sector_comparison(snapshot, facility_id)
         for item in comparison.itertuples(index=False):
             if item.peers and item.peer_median > 0:
                 ratio = item.intensity / item.peer_median
