@@ -893,21 +893,25 @@ class _Reader:
                     method_description=self._text(
                         cells.get("method_description"), table.title
                     ),
-                    confidential_value=self._flag(
-                        cells.get("confidential_value"), table.title
-                    ),
-                    confidential_identity=self._flag(
-                        cells.get("confidential_identity"), table.title
-                    ),
-                    confidentiality_ground=self._code(
-                        cells.get("confidentiality_ground"), table.title
-                    ),
+                    **self._claims(cells, table.title),
                     accidental_quantity=0.0
                     if math.isnan(accidental_value)
                     else accidental_value,
                 )
             )
         return releases
+
+    def _claims(self, cells: Mapping[str, Any], sheet: str) -> dict[str, Any]:
+        """The confidentiality claim of a release or transfer row."""
+        return {
+            "confidential_value": self._flag(cells.get("confidential_value"), sheet),
+            "confidential_identity": self._flag(
+                cells.get("confidential_identity"), sheet
+            ),
+            "confidentiality_ground": self._code(
+                cells.get("confidentiality_ground"), sheet
+            ),
+        }
 
     def _transfers(self) -> list[Transfer]:
         table = self._table("transfers")
@@ -939,15 +943,7 @@ class _Reader:
                         cells.get("treatment_code"), table.title
                     ).upper(),
                     method=self._code(cells.get("method"), table.title).upper(),
-                    confidential_value=self._flag(
-                        cells.get("confidential_value"), table.title
-                    ),
-                    confidential_identity=self._flag(
-                        cells.get("confidential_identity"), table.title
-                    ),
-                    confidentiality_ground=self._code(
-                        cells.get("confidentiality_ground"), table.title
-                    ),
+                    **self._claims(cells, table.title),
                 )
             )
         return transfers
