@@ -77,11 +77,20 @@ def facility(facility_id: str = "KH-00001", **changes: object) -> Facility:
     return Facility(**details)
 
 
+#: The method description each method code gets in test submissions.
+METHOD_DESCRIPTIONS = {
+    "M": "stack sampling",
+    "C": "mass balance",
+    "E": "emission factor",
+}
+
+
 def release(
     row: int,
     substance_id: str,
     medium: str,
     quantity: float,
+    method: str = "M",
     *,
     unit: str = "kg",
     **claim: object,
@@ -94,8 +103,8 @@ def release(
         unit=unit,
         quantity_reported=quantity,
         unit_reported=unit,
-        method="M",
-        method_description="stack sampling",
+        method=method,
+        method_description=METHOD_DESCRIPTIONS[method],
         **claim,
     )
 

@@ -16,6 +16,7 @@ from pathlib import Path
 import nbformat
 import pandas as pd
 import pytest
+from register_support import release
 
 from prtr import register, reportdata, reportview
 from prtr.reporttext import (
@@ -52,33 +53,6 @@ FACILITIES = {
     "KH-00005": ("1410", "12", 11.56, 104.89),
     "KH-00006": ("1410", "08", 11.40, 104.80),
 }
-
-
-def _release(
-    row: int,
-    substance_id: str,
-    medium: str,
-    quantity: float,
-    method: str,
-    unit: str = "kg",
-    **claim: object,
-) -> Release:
-    return Release(
-        row=row,
-        substance_id=substance_id,
-        medium=medium,
-        quantity=quantity,
-        unit=unit,
-        quantity_reported=quantity,
-        unit_reported=unit,
-        method=method,
-        method_description={
-            "M": "stack sampling",
-            "C": "mass balance",
-            "E": "emission factor",
-        }[method],
-        **claim,
-    )
 
 
 def _submission(
@@ -127,8 +101,8 @@ def _submissions() -> list[Submission]:
             "KH-00001",
             2024,
             releases=(
-                _release(5, "sox", "air", 2000.0, "E"),
-                _release(6, "lead", "air", 5.0, "M"),
+                release(5, "sox", "air", 2000.0, "E"),
+                release(6, "lead", "air", 5.0, "M"),
             ),
             activities=_fuel(90.0),
         ),
@@ -137,9 +111,9 @@ def _submissions() -> list[Submission]:
             "KH-00001",
             2025,
             releases=(
-                _release(5, "mercury", "air", 2.0, "M"),
-                _release(6, "sox", "air", 1000.0, "E"),
-                _release(7, "pcdd_pcdf", "air", 0.004, "M", unit="g TEQ"),
+                release(5, "mercury", "air", 2.0, "M"),
+                release(6, "sox", "air", 1000.0, "E"),
+                release(7, "pcdd_pcdf", "air", 0.004, "M", unit="g TEQ"),
             ),
             transfers=(
                 Transfer(
@@ -161,8 +135,8 @@ def _submissions() -> list[Submission]:
             "KH-00002",
             2025,
             releases=(
-                _release(5, "mercury", "air", 1.0, "E"),
-                _release(6, "sox", "air", 3000.0, "E"),
+                release(5, "mercury", "air", 1.0, "E"),
+                release(6, "sox", "air", 3000.0, "E"),
             ),
             activities=_fuel(200.0),
         ),
@@ -170,8 +144,8 @@ def _submissions() -> list[Submission]:
             "KH-00003",
             2025,
             releases=(
-                _release(5, "sox", "air", 500.0, "C"),
-                _release(6, "cadmium", "air", 4321.987, "E", **claimed_cadmium),
+                release(5, "sox", "air", 500.0, "C"),
+                release(6, "cadmium", "air", 4321.987, "E", **claimed_cadmium),
             ),
             activities=_fuel(50.0),
         ),
@@ -179,9 +153,9 @@ def _submissions() -> list[Submission]:
             "KH-00004",
             2025,
             releases=(
-                _release(5, "mercury", "air", 9.0, "E"),
-                _release(6, "mercury", "water", 3.0, "E"),
-                _release(7, "mercury", "land", 777.777, "E", **claimed_value),
+                release(5, "mercury", "air", 9.0, "E"),
+                release(6, "mercury", "water", 3.0, "E"),
+                release(7, "mercury", "land", 777.777, "E", **claimed_value),
             ),
             activities=(Activity(3, "ore processed", 1000.0, "t"),),
         ),
